@@ -59,10 +59,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	cw := chatwoot.New(cfg.ChatwootURL, cfg.ChatwootAPIToken, cfg.ChatwootAccountID, chatwoot.WithTimeout(cfg.HTTPTimeout))
 	og := ongair.New(cfg.OngairURL, cfg.OngairAPIToken, ongair.WithTimeout(cfg.HTTPTimeout))
 	a.queue = &Queue{
-		mailbox:  &Mailbox{rdb: a.rdb},
-		client:   asynq.NewClientFromRedisClient(a.rdb),
-		maxRetry: cfg.MaxRetry,
-		log:      log,
+		mailbox:   &Mailbox{rdb: a.rdb},
+		client:    asynq.NewClientFromRedisClient(a.rdb),
+		inspector: asynq.NewInspectorFromRedisClient(a.rdb),
+		maxRetry:  cfg.MaxRetry,
+		log:       log,
 	}
 	handler := &Handler{
 		cw:       cw,

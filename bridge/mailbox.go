@@ -116,14 +116,19 @@ func (m *Mailbox) finish(ctx context.Context, id, chat, state string) (next stri
 	return res[0], []byte(res[1]), nil
 }
 
-// heads returns the id and payload of the event at the head of every
-// non-empty mailbox.
-func (m *Mailbox) heads(ctx context.Context) (map[string][]byte, error) {
+// head is the event at the head of a chat's mailbox.
+type head struct {
+	id, chat string
+	payload  []byte
+}
+
+// heads returns the event at the head of every non-empty mailbox.
+func (m *Mailbox) heads(ctx context.Context) ([]head, error) {
 	chats, err := m.rdb.SMembers(ctx, mailboxesKey).Result()
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][]byte, len(chats))
+	out := make([]head, 0, len(chats))
 	for _, chat := range chats {
 		id, err := m.rdb.LIndex(ctx, mailboxKey(chat), 0).Result()
 		if errors.Is(err, redis.Nil) {
@@ -137,7 +142,7 @@ func (m *Mailbox) heads(ctx context.Context) (map[string][]byte, error) {
 			return nil, err
 		}
 		if len(payload) > 0 {
-			out[id] = payload
+			out = append(out, head{id, chat, payload})
 		}
 	}
 	return out, nil

@@ -54,8 +54,8 @@ func TestMailboxOrderAndDedupe(t *testing.T) {
 	}
 
 	heads, err := m.heads(ctx)
-	if err != nil || len(heads) != 2 || heads["a1"] == nil || heads["b1"] == nil {
-		t.Fatalf("heads = %v, %v; want a1 and b1", keys(heads), err)
+	if got := headChats(heads); err != nil || len(got) != 2 || got["a1"] != "+1555" || got["b1"] != "+1666" {
+		t.Fatalf("heads = %v, %v; want a1 of +1555 and b1 of +1666", got, err)
 	}
 
 	next, payload, err := m.finish(ctx, "a1", "+1555", stateDone)
@@ -76,8 +76,8 @@ func TestMailboxOrderAndDedupe(t *testing.T) {
 		t.Fatalf("finish(a3) = %q, %v; want empty mailbox", next, err)
 	}
 	heads, _ = m.heads(ctx)
-	if len(heads) != 1 || heads["b1"] == nil {
-		t.Errorf("heads after draining +1555 = %v, want only b1", keys(heads))
+	if got := headChats(heads); len(got) != 1 || got["b1"] != "+1666" || len(heads[0].payload) == 0 {
+		t.Errorf("heads after draining +1555 = %v, want only b1 with its payload", got)
 	}
 	// The next event of an emptied mailbox is its head again.
 	if got, _, _ := m.Push(ctx, textEvent("a4", "+1555")); got != Head {
@@ -112,10 +112,11 @@ func TestMailboxConcurrentPushesHaveOneHead(t *testing.T) {
 	}
 }
 
-func keys(m map[string][]byte) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
+// headChats maps each head's event id to its chat.
+func headChats(hs []head) map[string]string {
+	out := map[string]string{}
+	for _, h := range hs {
+		out[h.id] = h.chat
 	}
 	return out
 }

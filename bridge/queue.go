@@ -16,15 +16,23 @@ import (
 // as JSON and its TaskID the event's id.
 const TaskType = "bridge:event"
 
-const taskTimeout = 5 * time.Minute
+const (
+	taskTimeout = 5 * time.Minute
+	// bookkeepingTimeout bounds recording an event's outcome.
+	bookkeepingTimeout = time.Minute
+)
+
+// queueName is the Asynq queue of every task.
+const queueName = "default"
 
 // Queue accepts events into their chat's mailbox and hands the head of each
 // mailbox to Asynq.
 type Queue struct {
-	mailbox  *Mailbox
-	client   *asynq.Client
-	maxRetry int
-	log      *slog.Logger
+	mailbox   *Mailbox
+	client    *asynq.Client
+	inspector *asynq.Inspector
+	maxRetry  int
+	log       *slog.Logger
 }
 
 // Accept stores the event; once it returns without error the event is
@@ -41,8 +49,10 @@ func (q *Queue) Accept(ctx context.Context, ev Event) (int, error) {
 	return outcome, nil
 }
 
+// enqueue queues the event's task; a task the event already has is left as
+// it is.
 func (q *Queue) enqueue(ctx context.Context, id string, payload []byte) error {
-	_, err := q.client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload),
+	_, err := q.client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload), asynq.Queue(queueName),
 		asynq.TaskID(id), asynq.MaxRetry(q.maxRetry), asynq.Timeout(taskTimeout))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
@@ -51,15 +61,45 @@ func (q *Queue) enqueue(ctx context.Context, id string, payload []byte) error {
 }
 
 // Sweep queues the task of every mailbox head that lacks one, as after a
-// crash between finishing one event and queueing the next.
+// crash between finishing one event and queueing the next. A head whose task
+// Asynq archived without the worker recording it (its last attempt timed out,
+// or Redis failed just then) is recorded as dead, so its chat goes on; the
+// archived task keeps the event for an operator.
 func (q *Queue) Sweep(ctx context.Context) error {
 	heads, err := q.mailbox.heads(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep mailboxes: %w", err)
 	}
-	for id, payload := range heads {
-		if err := q.enqueue(ctx, id, payload); err != nil {
-			return fmt.Errorf("sweep mailboxes: queue %s: %w", id, err)
+	for _, h := range heads {
+		info, err := q.inspector.GetTaskInfo(queueName, h.id)
+		switch {
+		case err == nil && info.State == asynq.TaskStateArchived:
+			q.log.Error("event failed for good without being recorded; its task stays archived in Asynq", "event", h.id)
+			if err := q.finish(ctx, h.id, h.chat, stateDead); err != nil {
+				return fmt.Errorf("sweep mailboxes: %w", err)
+			}
+		case err == nil:
+			// Its task is pending, scheduled, retrying or running.
+		case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+			if err := q.enqueue(ctx, h.id, h.payload); err != nil {
+				return fmt.Errorf("sweep mailboxes: queue %s: %w", h.id, err)
+			}
+		default:
+			return fmt.Errorf("sweep mailboxes: look up task %s: %w", h.id, err)
+		}
+	}
+	return nil
+}
+
+// finish records the event as done or dead and queues its chat's next event.
+func (q *Queue) finish(ctx context.Context, id, chat, state string) error {
+	next, payload, err := q.mailbox.finish(ctx, id, chat, state)
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		if err := q.enqueue(ctx, next, payload); err != nil {
+			q.log.Warn("could not queue next task, the sweeper will retry", "event", next, "err", err)
 		}
 	}
 	return nil
@@ -97,21 +137,19 @@ func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		w.log.Warn("event failed, will retry", "event", ev.ID, "kind", ev.Kind, "err", err)
 		return err
 	}
+	// What follows must happen even when the task's own deadline has passed.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
 	final := stateDone
 	if err != nil {
 		final = stateDead
 		w.log.Error("event failed for good; its task stays archived in Asynq", "event", ev.ID, "kind", ev.Kind, "err", err)
-		w.handler.Failed(ctx, ev, err)
+		w.handler.Failed(bctx, ev, err)
 	}
-	next, payload, ferr := w.queue.mailbox.finish(ctx, ev.ID, chat, final)
-	if ferr != nil {
-		// Handled but not recorded: a retry handles it again.
+	if ferr := w.queue.finish(bctx, ev.ID, chat, final); ferr != nil {
+		// Handled but not recorded: a retry handles it again, and the
+		// sweeper records a head whose task was archived meanwhile.
 		return ferr
-	}
-	if next != "" {
-		if err := w.queue.enqueue(ctx, next, payload); err != nil {
-			w.log.Warn("could not queue next task, the sweeper will retry", "event", next, "err", err)
-		}
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
