@@ -147,21 +147,34 @@ func TestBadInput(t *testing.T) {
 	h.firstConversation()
 }
 
-// When Redis cannot take an event the webhook answers 503, and takes events
+// When Redis cannot take an event the webhook answers 503 (so Ongair may
+// retry, and the helpdesk shows the agent's reply failed), and takes events
 // again once Redis is back.
 func TestRedisUnavailable(t *testing.T) {
 	proxy := newTCPProxy(t, redisAddr(t))
 	h := start(t, withRedisAddr(proxy.addr()))
+	conv := h.firstConversation()
+	h.settle()
+
 	proxy.cut()
 	status, body := h.notifyStatus(received("1", "while Redis is down"))
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "Redis") {
 		t.Errorf("answered %d %s, want 503", status, body)
 	}
+	reply, err := h.cw.AgentReply(conv.ID, "Sent while Redis is down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitCW("the reply marked failed", func() bool { return h.message(conv.ID, reply.ID).Status == "failed" })
+
 	proxy.restore()
 	h.notify(received("2", "Redis is back"))
-	_, msgs := h.waitMessages(1)
-	if msgs[0].Content != "Redis is back" {
-		t.Errorf("content = %q", msgs[0].Content)
+	_, msgs := h.waitMessages(3) // the customer's, the failed reply, and this
+	if msgs[2].Content != "Redis is back" {
+		t.Errorf("content = %q", msgs[2].Content)
+	}
+	if sent := h.og.Sent(); len(sent) != 0 {
+		t.Errorf("Ongair sent %+v, want nothing", sent)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -495,5 +496,51 @@ func TestWaitTimesOut(t *testing.T) {
 	defer cancel()
 	if err := s.Wait(ctx, func() bool { return false }); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Wait = %v, want the deadline", err)
+	}
+}
+
+// A message whose webhook the receiver does not take is marked failed, as
+// Chatwoot does for API inboxes; a taken one keeps its status.
+func TestFailedWebhookMarksMessageFailed(t *testing.T) {
+	s, cw := newFake(t)
+	ctx := ctxFor(t)
+	var status atomic.Int32
+	status.Store(http.StatusServiceUnavailable)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) }))
+	t.Cleanup(hs.Close)
+	s.SetWebhook(hs.URL, "")
+
+	c, err := cw.CreateContact(ctx, chatwoot.CreateContactRequest{InboxID: inbox, SourceID: "src-1", Name: "Jane", PhoneNumber: phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := cw.CreateConversation(ctx, chatwoot.CreateConversationRequest{SourceID: "src-1", InboxID: inbox, ContactID: c.Contact.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, err := s.AgentReply(conv.ID, "refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status.Store(http.StatusOK)
+	taken, err := s.AgentReply(conv.ID, "taken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]Message{}
+	for _, m := range s.Messages(conv.ID) {
+		got[m.ID] = m
+	}
+	if m := got[refused.ID]; m.Status != "failed" || !strings.Contains(m.ExternalError, "503") {
+		t.Errorf("refused message = %+v, want failed with the reason", m)
+	}
+	if m := got[taken.ID]; m.Status != "sent" || m.ExternalError != "" {
+		t.Errorf("taken message = %+v, want sent", m)
 	}
 }

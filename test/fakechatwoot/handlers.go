@@ -357,7 +357,7 @@ func (s *Server) updateMessage(c *call) (any, error) {
 	}
 	if m.Status != p.Status || m.ExternalError != externalError {
 		m.Status, m.ExternalError = p.Status, externalError
-		s.queueHook(s.messageHook("message_updated", m))
+		s.queueMessageHook(s.messageHook("message_updated", m), m)
 	}
 	return s.messageJSON(m), nil
 }

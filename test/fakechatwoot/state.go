@@ -295,7 +295,7 @@ func (s *Server) addMessage(cv *conversation, d draft) (*message, error) {
 		s.blobs[a.id] = a
 	}
 	s.messages[cv.ID] = append(s.messages[cv.ID], m)
-	s.queueHook(s.messageHook("message_created", m))
+	s.queueMessageHook(s.messageHook("message_created", m), m)
 	if d.typ == incoming && (cv.Status == "resolved" || cv.Status == "snoozed") {
 		s.setStatus(cv, "open")
 	}
