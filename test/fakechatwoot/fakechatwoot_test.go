@@ -282,6 +282,22 @@ func TestConversationAndMessageValidation(t *testing.T) {
 	}
 }
 
+// janeConversation creates a contact with the contact inbox src-1 and a
+// conversation there.
+func janeConversation(t *testing.T, cw *chatwoot.Client) (*chatwoot.CreateContactResponse, *chatwoot.Conversation) {
+	t.Helper()
+	ctx := ctxFor(t)
+	c, err := cw.CreateContact(ctx, chatwoot.CreateContactRequest{InboxID: inbox, SourceID: "src-1", Name: "Jane", PhoneNumber: phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := cw.CreateConversation(ctx, chatwoot.CreateConversationRequest{SourceID: "src-1", InboxID: inbox, ContactID: c.Contact.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, conv
+}
+
 // hookSink records webhook deliveries.
 type hookSink struct {
 	mu    sync.Mutex
@@ -307,14 +323,7 @@ func TestWebhooks(t *testing.T) {
 			t.Cleanup(hs.Close)
 			s.SetWebhook(hs.URL+"/hook", secret)
 
-			c, err := cw.CreateContact(ctx, chatwoot.CreateContactRequest{InboxID: inbox, SourceID: "src-1", Name: "Jane", PhoneNumber: phone})
-			if err != nil {
-				t.Fatal(err)
-			}
-			conv, err := cw.CreateConversation(ctx, chatwoot.CreateConversationRequest{SourceID: "src-1", InboxID: inbox, ContactID: c.Contact.ID})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, conv := janeConversation(t, cw)
 			if _, err := cw.CreateMessage(ctx, conv.ID, chatwoot.CreateMessageRequest{Content: "from the customer", MessageType: chatwoot.Incoming}); err != nil {
 				t.Fatal(err)
 			}
@@ -510,14 +519,7 @@ func TestFailedWebhookMarksMessageFailed(t *testing.T) {
 	t.Cleanup(hs.Close)
 	s.SetWebhook(hs.URL, "")
 
-	c, err := cw.CreateContact(ctx, chatwoot.CreateContactRequest{InboxID: inbox, SourceID: "src-1", Name: "Jane", PhoneNumber: phone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conv, err := cw.CreateConversation(ctx, chatwoot.CreateConversationRequest{SourceID: "src-1", InboxID: inbox, ContactID: c.Contact.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, conv := janeConversation(t, cw)
 	refused, err := s.AgentReply(conv.ID, "refused")
 	if err != nil {
 		t.Fatal(err)
