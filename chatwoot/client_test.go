@@ -399,3 +399,31 @@ func TestRedirectKeepsTokenOnItsHost(t *testing.T) {
 		t.Errorf("token dropped on a same-host redirect")
 	}
 }
+
+// FuzzResponses: whatever the helpdesk answers, decoding it into the
+// client's types and reading an error's reason never panic.
+func FuzzResponses(f *testing.F) {
+	for _, s := range []string{
+		`{"payload":{"contact":{"id":1,"contact_inboxes":[{"source_id":"s","inbox":{"id":7}}]},"contact_inbox":{"source_id":"s"}}}`,
+		`{"meta":{"count":1},"payload":[{"id":"2","phone_number":254,"custom_attributes":"{}"}]}`,
+		`{"id":1,"message_type":1,"created_at":1700000000.5,"attachments":[{"id":"3","file_size":1.0}],"sender":{"id":null}}`,
+		`{"message":"Identifier has already been taken","attributes":["identifier"]}`,
+		`{"errors":{"phone_number":["is invalid",{"message":"x"}]}}`, `{"error":[1,[2]]}`, `null`, `[]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var contacts []Contact
+		_ = decodePayload(body, &contacts)
+		var conv Conversation
+		_ = decodePayload(body, &conv)
+		var msg Message
+		_ = decodePayload(body, &msg)
+		var ci ContactInbox
+		_ = decodePayload(body, &ci)
+		e := &Error{Op: "create contact", Method: "POST", Path: "/x", StatusCode: 422, Body: string(body)}
+		_ = e.Message()
+		_ = e.Attributes()
+		_ = e.Error()
+	})
+}

@@ -131,30 +131,36 @@ func recipient(phone, externalID, externalContactID string, thread bool) url.Val
 }
 
 func (c *Client) send(ctx context.Context, op, path string, form url.Values) (*SendResponse, error) {
-	var res SendResponse
-	err := c.do(ctx, op, path, form, func(body []byte) error {
-		var v struct {
-			Sent           *flexBool `json:"sent"`
-			ID             ID        `json:"id"`
-			ConversationID ID        `json:"conversation_id"`
-			Error          string    `json:"error"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
-			return err
-		}
-		switch {
-		case v.Sent == nil:
-			return errors.New(`no "sent" in the answer`)
-		case !bool(*v.Sent) && v.Error != "":
-			return fmt.Errorf("not sent: %s", v.Error)
-		case !bool(*v.Sent):
-			return errors.New("Ongair answered that the message was not sent")
-		}
-		res = SendResponse{Sent: true, ID: v.ID, ConversationID: v.ConversationID}
-		return nil
+	var res *SendResponse
+	err := c.do(ctx, op, path, form, func(body []byte) (err error) {
+		res, err = decodeSendResponse(body)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &res, nil
+	return res, nil
+}
+
+// decodeSendResponse reads a 2xx answer to a send, which must say the
+// message was sent.
+func decodeSendResponse(body []byte) (*SendResponse, error) {
+	var v struct {
+		Sent           *flexBool `json:"sent"`
+		ID             ID        `json:"id"`
+		ConversationID ID        `json:"conversation_id"`
+		Error          string    `json:"error"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, err
+	}
+	switch {
+	case v.Sent == nil:
+		return nil, errors.New(`no "sent" in the answer`)
+	case !bool(*v.Sent) && v.Error != "":
+		return nil, fmt.Errorf("not sent: %s", v.Error)
+	case !bool(*v.Sent):
+		return nil, errors.New("Ongair answered that the message was not sent")
+	}
+	return &SendResponse{Sent: true, ID: v.ID, ConversationID: v.ConversationID}, nil
 }
