@@ -154,6 +154,7 @@ func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
+	w.log.Info("event handled", "event", ev.ID, "kind", ev.Kind)
 	return nil
 }
 
